@@ -34,6 +34,7 @@ How each geometry is computed in PyTorch:
   transposed                              F.conv_transposeNd(x, w, b, stride, padding,
                                           output_padding, groups, dilation) (symmetric padding
                                           only: PyTorch has no asymmetric transposed padding)
+  transposed, asymmetric padding (LO:HI)  the same with padding=0, the output cropped by LO and HI
 Gradients: y.backward(grad_output) with autograd.
 """
 
@@ -142,6 +143,10 @@ def torch_call(c):
     s = per_axis(c["stride"], d, 1)
     dil = per_axis(c["dilation"], d, 1)
     b = "b" if c["bias"] else "None"
+    if c["transposed"] and isinstance(c["padding"], (list, pair)):
+        return ("F.conv_transpose%dd(x, w, %s, stride=%s, padding=0, output_padding=%s, groups=%d, dilation=%s)"
+                " cropped by (lo, hi) = %s per axis" % (d, b, s, per_axis(c["output_padding"], d, 0), g, dil,
+                                                        pad_pairs(c)))
     if c["transposed"]:
         return "F.conv_transpose%dd(x, w, %s, stride=%s, padding=%s, output_padding=%s, groups=%d, dilation=%s)" % (
             d, b, s, per_axis(c["padding"], d, 0), per_axis(c["output_padding"], d, 0), g, dil)
@@ -202,8 +207,16 @@ def compute(c, seed):
 
     s = per_axis(c["stride"], d, 1)
     dil = per_axis(c["dilation"], d, 1)
-    if c["transposed"]:
-        assert c["mode"] is None and not isinstance(c["padding"], (str, list, pair))
+    if c["transposed"] and isinstance(c["padding"], (list, pair)):
+        # Asymmetric transposed padding (a convnd extension): y[q] = full[q + P_lo], i.e. the
+        # unpadded transposed conv cropped by P_lo at the start and P_hi at the end of each axis.
+        assert c["mode"] is None
+        full = CONV_T[d](x, w, b, stride=s, padding=0,
+                         output_padding=per_axis(c["output_padding"], d, 0), groups=g, dilation=dil)
+        crop = tuple(slice(lo, full.shape[2 + a] - hi) for a, (lo, hi) in enumerate(pad_pairs(c)))
+        y = full[(slice(None), slice(None)) + crop]
+    elif c["transposed"]:
+        assert c["mode"] is None and not isinstance(c["padding"], str)
         y = CONV_T[d](x, w, b, stride=s, padding=per_axis(c["padding"], d, 0),
                       output_padding=per_axis(c["output_padding"], d, 0), groups=g, dilation=dil)
     else:
@@ -327,6 +340,13 @@ def golden_cases():
         case("convT2d_depthwise_mult2_nobias_f64", 2, 4, 8, (4, 4), 3, "f64", transposed=True, groups=4, padding=1,
              bias=False),
         case("convT2d_k1_s2_op1_f32", 2, 2, 3, (3, 4), 1, "f32", transposed=True, stride=2, output_padding=1),
+        # ---- transposed, asymmetric padding (convnd extension; PyTorch output cropped)
+        case("convT1d_asym_s2_op1_f64", 1, 2, 3, 5, 4, "f64", transposed=True, stride=2, padding=[(2, 0)],
+             output_padding=1),
+        case("convT2d_asym_g2_d2_f32", 2, 4, 2, (3, 4), (3, 2), "f32", transposed=True, groups=2, stride=(2, 1),
+             dilation=(1, 2), padding=[(0, 2), (1, 0)]),
+        case("convT3d_asym_unbatched_f64", 3, 2, 2, (2, 3, 2), 2, "f64", transposed=True, batch=None, stride=2,
+             padding=[(1, 0), (0, 1), (1, 1)], output_padding=(1, 0, 1)),
         # ---- transposed 3-D
         case("convT3d_axes_g2_unbatched_f64", 3, 4, 2, (3, 3, 2), (2, 3, 2), "f64", transposed=True, batch=None,
              groups=2, stride=(1, 2, 2), padding=(0, 1, 1), dilation=(2, 1, 1), output_padding=(1, 1, 0)),
