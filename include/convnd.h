@@ -21,7 +21,8 @@
  *   offending argument, axis and numbers, e.g. "axis 1: input 2 + padding 0+0 is smaller than
  *   the dilated kernel 3". On failure no output buffer has been written.
  * Memory.  The library never keeps a pointer the caller passed in after a call returns, and
- *   never frees caller memory. Scratch memory it needs is allocated and freed within the call.
+ *   never frees caller memory. Scratch memory it needs is allocated and freed within the call
+ *   (a plan owns its memory until convnd_plan_destroy; its executes may use a caller workspace).
  *   Output buffers must not overlap input buffers (checked: CONVND_EINVAL).
  * Threads.  No function has global mutable state: all are safe to call concurrently from
  *   several threads, on distinct output buffers.
@@ -202,7 +203,10 @@ CONVND_API convnd_status convnd_tensor_shape(const convnd_geometry *g, convnd_te
 
 /** Which implementation computes. REF is the reference engine: plain loops in the spec's
  *  summation order, no fused multiply-add; it is the oracle the fast engines are tested
- *  against. AUTO picks the fastest engine available for the geometry (REF in this version). */
+ *  against. AUTO is the fast engine: packed, register-blocked SIMD micro-kernels for the best
+ *  instruction set the CPU has (AVX-512, AVX2+FMA, or portable C; CONVND_ISA=avx512|avx2|generic
+ *  forces one), multi-threaded. It agrees with REF to float rounding (not bitwise: it uses FMA
+ *  and another summation order), and is itself deterministic: see "Plans". */
 typedef enum convnd_engine { CONVND_ENGINE_AUTO = 0, CONVND_ENGINE_REF = 1 } convnd_engine;
 
 /**
@@ -214,7 +218,8 @@ typedef enum convnd_engine { CONVND_ENGINE_AUTO = 0, CONVND_ENGINE_REF = 1 } con
  * Requires: g valid; input, weight, output not NULL, of the sizes convnd_tensor_shape reports;
  * output overlapping no input. Writes every element of output.
  * Returns CONVND_OK, what convnd_geometry_check returns, CONVND_EINVAL for a NULL or
- * overlapping buffer or unknown engine, CONVND_ENOMEM if scratch memory fails.
+ * overlapping buffer or unknown engine, CONVND_ENOMEM if scratch memory fails; with AUTO also
+ * what convnd_plan_create returns for a bad CONVND_ISA or CONVND_NUM_THREADS (see "Plans").
  */
 CONVND_API convnd_status convnd_forward(const convnd_geometry *g, convnd_engine engine, const void *input,
                                         const void *weight, const void *bias, void *output, convnd_error *err);
@@ -236,6 +241,90 @@ CONVND_API convnd_status convnd_forward(const convnd_geometry *g, convnd_engine 
 CONVND_API convnd_status convnd_backward(const convnd_geometry *g, convnd_engine engine, const void *input,
                                          const void *weight, const void *grad_output, void *grad_input,
                                          void *grad_weight, void *grad_bias, convnd_error *err);
+
+/* ============================================================================================
+ * Plans: create once, execute many (FFTW / XNNPACK style)
+ *
+ * A plan holds a validated geometry with everything derived from it: the algorithm, the
+ * micro-kernel set, the blocking, the thread count, the workspace size and, optionally, the
+ * weights packed for the micro-kernels. Creating one costs microseconds (no code generation);
+ * convnd_forward / convnd_backward above are create + execute + destroy.
+ *
+ * Determinism.  With the AUTO engine every output element is computed by exactly one thread
+ *   in an order fixed by the plan's geometry and ISA, never by the thread count or scheduling:
+ *   the same plan inputs give bitwise-identical outputs for any `threads`, run after run. This
+ *   includes grad_weight, whose sums over batch and positions are never split across threads.
+ *   (Different ISAs round differently; force one with CONVND_ISA to compare machines.)
+ * Threads.  A plan is immutable once created: one plan may be executed from several threads
+ *   at once, on distinct output (and workspace) buffers. Each execute call itself runs on
+ *   `threads` OpenMP threads.
+ * Environment.  CONVND_ISA=avx512|avx2|generic forces a micro-kernel set (plan creation fails
+ *   with CONVND_EUNSUPPORTED if the CPU or build lacks it, CONVND_EINVAL if the name is
+ *   unknown); CONVND_NUM_THREADS=T sets the default thread count. Both are read at plan
+ *   creation.
+ * ========================================================================================== */
+
+typedef struct convnd_plan convnd_plan;
+
+/** Options for convnd_plan_create; initialise with convnd_plan_options_init. */
+typedef struct convnd_plan_options {
+    convnd_engine engine; /* AUTO (default) or REF */
+    int threads;          /* 0 (default): CONVND_NUM_THREADS if set, else the OpenMP default
+                             (the number of cores); else 1 .. CONVND_MAX_THREADS */
+    const void *weight;   /* NULL (default), or the weight tensor (geometry's layout) to pack
+                             into the plan now; executes may then pass weight = NULL. The
+                             pointer is not kept. */
+} convnd_plan_options;
+
+#define CONVND_MAX_THREADS 1024
+
+/** Sets *opt to the defaults: AUTO engine, default threads, no packed weights. */
+CONVND_API void convnd_plan_options_init(convnd_plan_options *opt);
+
+/**
+ * Creates a plan for geometry g (copied; g may be freed afterwards). opt may be NULL (defaults).
+ * Returns CONVND_OK and *plan (owned by the caller: release with convnd_plan_destroy), or what
+ * convnd_geometry_check returns, CONVND_EINVAL (NULL plan, bad option, unknown CONVND_ISA),
+ * CONVND_EUNSUPPORTED (CONVND_ISA names a path this CPU or build lacks), CONVND_ENOMEM; *plan
+ * is then NULL. Thread-safe.
+ */
+CONVND_API convnd_status convnd_plan_create(const convnd_geometry *g, const convnd_plan_options *opt,
+                                            convnd_plan **plan, convnd_error *err);
+
+/** Frees a plan and its packed weights. NULL is a no-op. Not concurrent with executes of it. */
+CONVND_API void convnd_plan_destroy(convnd_plan *plan);
+
+/**
+ * Bytes of scratch memory an execute of this plan needs (the maximum over the passes it can
+ * run). It is bounded by about one copy of the input and output of one sample plus the
+ * (packed) weights: never an im2col matrix. Pass a buffer of at least this many bytes,
+ * 64-byte aligned, as `workspace` to execute without allocating; or pass NULL and the call
+ * allocates and frees it itself. 0 for a NULL plan.
+ */
+CONVND_API size_t convnd_plan_workspace_size(const convnd_plan *plan);
+
+/** One line describing the plan's choice, e.g. "auto: avx512 f32 igemm 8x48, 2 threads".
+ *  Owned by the plan; valid until it is destroyed. "" for a NULL plan. */
+CONVND_API const char *convnd_plan_describe(const convnd_plan *plan);
+
+/** The plan's geometry (a copy made at creation); NULL for a NULL plan. */
+CONVND_API const convnd_geometry *convnd_plan_geometry(const convnd_plan *plan);
+
+/**
+ * convnd_forward with the plan's geometry and engine. weight may be NULL when the plan was
+ * created with packed weights (a non-NULL weight is used instead of them). workspace: NULL, or
+ * convnd_plan_workspace_size(plan) bytes, 64-byte aligned, not shared with a concurrent call.
+ * Returns as convnd_forward; CONVND_EINVAL also for a NULL plan, a NULL weight without packed
+ * weights, or a misaligned workspace. Thread-safe on distinct outputs and workspaces.
+ */
+CONVND_API convnd_status convnd_plan_forward(const convnd_plan *plan, const void *input, const void *weight,
+                                             const void *bias, void *output, void *workspace, convnd_error *err);
+
+/** convnd_backward with the plan's geometry and engine; weight and workspace as in
+ *  convnd_plan_forward (weight is needed only for grad_input). Thread-safe likewise. */
+CONVND_API convnd_status convnd_plan_backward(const convnd_plan *plan, const void *input, const void *weight,
+                                              const void *grad_output, void *grad_input, void *grad_weight,
+                                              void *grad_bias, void *workspace, convnd_error *err);
 
 /* ============================================================================================
  * The spec's names (TorchLean NN.Spec.Layers.Conv), in C naming

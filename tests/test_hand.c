@@ -11,7 +11,15 @@
  * dx alone (input passed as NULL), dW alone (weight passed as NULL), db alone (both NULL),
  * and all three in one call.
  * The evaluation-order cases (0*inf on padding taps, bias added last, channels before taps,
- * accumulation from +0) hold for the reference engine only and are run with REF only. */
+ * accumulation from +0) hold for the reference engine only and are run with REF only: the fast
+ * engine (AUTO) uses FMA and another summation order, and does not promise the spec's 0*inf =
+ * NaN on padding taps.
+ * Why exact equality is still right for AUTO on the other cases: every product and partial sum
+ * is a small integer, exact in any order and with or without FMA, so every correct order gives
+ * exactly the expected value (AUTO's 1e-5 / 1e-12 tolerance is for rounding, and there is none). In the NaN / inf cases run with
+ * AUTO every NaN or inf factor meets data, never padding (a padding tap there has only finite
+ * factors): that term is part of every correct evaluation of the sum, whatever its order, so
+ * IEEE arithmetic fixes the result. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "bench.h"
 #include "convnd.h"
 #include "npy.h"
 
@@ -185,13 +186,18 @@ static void print_main_help(FILE *out)
 {
     fprintf(out,
             "convnd %s -- N-dimensional convolution and transposed convolution, forward and backward\n\n"
-            "usage:\n  %s\n  %s\n  convnd demo\n  convnd --help | --version\n  convnd COMMAND --help\n\n"
+            "usage:\n  %s\n  %s\n  convnd demo\n",
+            convnd_version(), usage_forward, usage_backward);
+    cnd_bench_print_usage(out);
+    fprintf(out,
+            "  convnd --help | --version\n  convnd COMMAND --help\n\n"
             "Commands:\n"
             "  forward    y = conv(x; W) + b, or the transposed convolution (--transposed)\n"
             "  backward   the gradients for x, W and b given the gradient for y\n"
-            "  demo       a short tour on built-in data: shapes, checksums and the adjointness checks\n\n"
-            "GEOMETRY options (see convnd forward --help):\n",
-            convnd_version(), usage_forward, usage_backward);
+            "  demo       a short tour on built-in data: shapes, checksums and the adjointness checks\n"
+            "  bench      times one pass of one convolution on random data (last line: ms=.. gflops=..)\n"
+            "  peak       the FMA peak of the micro-kernels the library uses (last line: gflops=.. isa=..)\n\n"
+            "GEOMETRY options (see convnd forward --help):\n");
     for (size_t i = 0; i < OPTION_COUNT; i++)
         if (option_table[i].slot == NOT_A_FILE)
             print_option_help(out, &option_table[i]);
@@ -823,7 +829,7 @@ static int run_demo(int argc, char **argv)
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
-        return fail(EXIT_USAGE, "no command given (forward, backward or demo; see convnd --help)");
+        return fail(EXIT_USAGE, "no command given (forward, backward, demo, bench or peak; see convnd --help)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         print_main_help(stdout);
@@ -835,6 +841,10 @@ static int dispatch(int argc, char **argv)
     }
     if (strcmp(cmd, "demo") == 0)
         return run_demo(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0)
+        return cnd_bench_command(argc - 2, argv + 2);
+    if (strcmp(cmd, "peak") == 0)
+        return cnd_peak_command(argc - 2, argv + 2);
     cli c;
     memset(&c, 0, sizeof c);
     if (strcmp(cmd, "forward") == 0) {
@@ -844,7 +854,8 @@ static int dispatch(int argc, char **argv)
         c.command = CMD_BACKWARD;
         c.name = "backward";
     } else {
-        return fail(EXIT_USAGE, "unknown command '%s' (expected forward, backward or demo; see convnd --help)", cmd);
+        return fail(EXIT_USAGE, "unknown command '%s' (expected forward, backward, demo, bench or peak; see convnd --help)",
+                    cmd);
     }
     return run_file_command(&c, argc - 2, argv + 2);
 }
