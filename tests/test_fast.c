@@ -29,7 +29,9 @@
  * Self-test: CONVND_FAST_MUTATE=a perturbs one element of each AUTO forward result by 1e-4
  * relative before the accuracy check, CONVND_FAST_MUTATE=d flips the last bit of one
  * grad_weight element of the threads-2 run before the determinism check; either must fail.
- * The program re-executes itself with OMP_WAIT_POLICY=passive (see passive_omp). */
+ * CONVND_TEST_VERBOSE=1 names every case on stderr before running it (to locate a crash).
+ * tests/CMakeLists.txt runs it with OMP_WAIT_POLICY=passive: thousands of tiny multi-threaded
+ * executes on a loaded 2-core machine would otherwise spin at every barrier (5-10x slower). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -65,6 +67,7 @@
 
 static double g_scale = 1.0;
 static char g_mutate = 0;
+static int g_verbose = 0; /* CONVND_TEST_VERBOSE: name each case before running it (crashes) */
 
 /* ============================================================================================
  * Small helpers
@@ -762,6 +765,10 @@ static void run_case(const tcase *c, tu_rng *r, int idx) {
     problem p;
     int before = tu_failures;
     note_case(&c->g, c->bias);
+    if (g_verbose) {
+        fprintf(stderr, "case %d: [%s, %s] %s\n", idx, c->kind, c->bias ? "bias" : "no bias", tu_describe(&c->g));
+        fflush(stderr);
+    }
     if (problem_init(&p, c, r)) {
         case_accuracy_determinism(&p, idx % 4 == 0);
         if (idx % 3 == 0) case_packed(&p, r);
@@ -809,6 +816,11 @@ static const fixed FIXED[] = {
     {"circular, 3-D",                     3, 0, 3, 1, 4, 9, 1, {4, 5, 48}, {3, 3, 3}, {1, 1, 2}, {1, 1, 1}, {1, 2, 1}, {2, 1, 0}, {0, 0, 0}},
     {"all padding outputs",               1, 0, 0, 0, 2, 3, 1, {3}, {3}, {1}, {1}, {6}, {7}, {0}},
     {"3-D 3x3x3",                         3, 0, 0, 1, 8, 8, 1, {6, 6, 20}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}},
+    /* one gemm row per group over runs longer than 1008/1024 positions, ending in a short tail */
+    {"1 row, run 1030",                   1, 0, 0, 1, 2, 1, 1, {1032}, {3}, {1}, {1}, {0}, {0}, {0}},
+    {"depthwise 3, run 2030",             1, 0, 0, 0, 3, 3, 3, {2030}, {3}, {1}, {1}, {1}, {1}, {0}},
+    {"1 row transposed, run 1030",        1, 1, 0, 0, 2, 1, 1, {1028}, {3}, {1}, {1}, {0}, {0}, {0}},
+    {"1 row transposed S2, run 2035",     1, 1, 0, 1, 2, 1, 1, {1017}, {4}, {2}, {1}, {0}, {1}, {0}},
     {"rank 6",                            6, 0, 2, 2, 3, 4, 1, {2, 3, 1, 2, 3, 9}, {2, 1, 1, 2, 2, 3}, {1, 2, 1, 1, 2, 2}, {1, 1, 1, 1, 1, 2}, {1, 0, 0, 1, 0, 2}, {0, 1, 0, 0, 1, 1}, {0}},
     {"rank 8 transposed",                 8, 1, 0, 0, 2, 3, 1, {2, 1, 2, 1, 2, 1, 2, 5}, {2, 1, 1, 2, 1, 1, 2, 3}, {1, 2, 1, 1, 1, 2, 1, 2}, {1, 1, 1, 1, 2, 1, 1, 1}, {0, 0, 0, 1, 0, 0, 1, 1}, {1, 0, 0, 0, 0, 0, 0, 2}, {0, 1, 0, 0, 0, 0, 0, 1}},
 };
@@ -1249,29 +1261,7 @@ static void test_workspace_bound(void) {
  * Driver
  * ========================================================================================== */
 
-/* This test runs thousands of tiny multi-threaded executes (threads 2 and 3, on machines that
- * may have 2 cores and run other tests at once: `make test` uses ctest -j). With libgomp's
- * default wait policy the threads of each parallel region spin for the others, and under
- * that load a descheduled thread costs every barrier a time slice: the test then runs 5-10x
- * slower (measured: 81 s instead of 9 s under ASan at load 3.6 on 2 cores). Results do not
- * depend on the wait policy, so unless the caller chose one, re-run this program with
- * OMP_WAIT_POLICY=passive (it has to be set before the OpenMP runtime starts).
- * CONVND_TEST_KEEP_OMP_ENV=1 disables this. */
-static void passive_omp(char **argv) {
-#if defined(__linux__) && defined(_OPENMP)
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || getenv("CONVND_TEST_KEEP_OMP_ENV")) return;
-    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
-    fflush(NULL);
-    execv("/proc/self/exe", argv);
-    unsetenv("OMP_WAIT_POLICY"); /* exec failed: carry on as we are */
-#else
-    (void)argv;
-#endif
-}
-
-int main(int argc, char **argv) {
-    (void)argc;
-    passive_omp(argv);
+int main(void) {
     uint64_t seed = 0xFA57C0DE2025ull;
     const char *env = getenv("CONVND_TEST_SEED");
     if (env && *env) {
@@ -1286,6 +1276,8 @@ int main(int argc, char **argv) {
         double v = strtod(sc, &end);
         if (end && *end == '\0' && v > 0) g_scale = v;
     }
+    const char *verbose = getenv("CONVND_TEST_VERBOSE");
+    g_verbose = verbose && *verbose && strcmp(verbose, "0") != 0;
     const char *mut = getenv("CONVND_FAST_MUTATE");
     if (mut && *mut) g_mutate = mut[0];
     const char *isa_env = getenv("CONVND_ISA");

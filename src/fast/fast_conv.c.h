@@ -151,7 +151,8 @@ static void CND_FN(single_row_run)(const cnd_fast_plan *fp, const cnd_igemm *g, 
     const int64_t per_group = r->outer * stretches;
     int64_t lo, hi;
     cnd_partition(fp->p.groups * per_group, nt, id, &lo, &hi);
-    CND_T buf[CND_STRETCH + CND_MAX_NR];
+    CND_T margin_buf[CND_MAX_NR + CND_STRETCH + CND_MAX_NR];
+    CND_T *buf = margin_buf + CND_MAX_NR; /* a run's last tile may start up to nr before a stretch */
     for (int64_t it = lo; it < hi; it++) {
         const int64_t s0 = (it % stretches) * span, o = (it / stretches) % r->outer, grp = it / per_group;
         const int64_t len = r->run - s0 < span ? r->run - s0 : span;
@@ -339,7 +340,8 @@ static void CND_FN(backward_data)(const cnd_fast_plan *fp, int threads, const CN
 }
 
 /* dY of one sample into panels over the forward runs: dyt[g][ob][run][v][m] = dY[g*cyg + ob*wmr + m]
- * at virtual position v, 0 at positions outside the box and rows past the channels. */
+ * at virtual position v, 0 at positions outside the box and rows past the channels. Written
+ * position by position (sequential stores, wmr sequential read streams). */
 static void CND_FN(pack_dy)(const cnd_fast_plan *fp, const CND_T *y_n, CND_T *dyt, int id, int nt) {
     const cnd_runs *r = &fp->fwd.runs;
     const int rank = fp->rank;
@@ -348,30 +350,32 @@ static void CND_FN(pack_dy)(const cnd_fast_plan *fp, const CND_T *y_n, CND_T *dy
     cnd_partition(fp->p.groups * fp->nob, nt, id, &lo, &hi);
     for (int64_t item = lo; item < hi; item++) {
         const int64_t grp = item / fp->nob, ob = item % fp->nob;
+        const int64_t valid_rows = fp->cyg - ob * wmr < wmr ? fp->cyg - ob * wmr : wmr;
+        const CND_T *y0 = y_n + (grp * fp->cyg + ob * wmr) * fp->y_plane;
         for (int64_t o = 0; o < r->outer; o++) {
             CND_T *d = dyt + (item * r->outer + o) * r->run * wmr;
-            for (int64_t m = 0; m < wmr; m++) {
-                const int64_t oc = ob * wmr + m;
-                if (oc >= fp->cyg) {
-                    for (int64_t v = 0; v < r->run; v++) d[v * wmr + m] = 0;
+            const CND_T *yo = y0 + r->outer_dst[o];
+            for (int64_t v = 0; v < r->run;) {
+                int64_t col, doff;
+                const int valid = CND_FN(locate)(r, rank, v, &col, &doff);
+                const int64_t seg = v + (sp - col) < r->run ? sp - col : r->run - v;
+                const int64_t cend = !valid ? col : col + seg < width ? col + seg : width;
+                CND_T *dv = d + (v - col) * wmr;
+                const CND_T *ys = yo + doff;
+                if (wmr == 1 && valid_rows == 1) { /* dot panels: a copy */
+                    for (int64_t j = col; j < cend; j++) dv[j] = ys[j];
+                    for (int64_t j = cend > col ? cend : col; j < col + seg; j++) dv[j] = 0;
+                    v += seg;
                     continue;
                 }
-                const CND_T *yr = y_n + (grp * fp->cyg + oc) * fp->y_plane + r->outer_dst[o];
-                for (int64_t v = 0; v < r->run;) {
-                    int64_t col, doff;
-                    const int valid = CND_FN(locate)(r, rank, v, &col, &doff);
-                    const int64_t seg = v + (sp - col) < r->run ? sp - col : r->run - v;
-                    CND_T *dv = d + (v - col) * wmr + m;
-                    const int64_t cend = !valid ? col : col + seg < width ? col + seg : width;
-                    const CND_T *ys = yr + doff;
-                    if (wmr == 1) {
-                        for (int64_t j = col; j < cend; j++) dv[j] = ys[j];
-                    } else {
-                        for (int64_t j = col; j < cend; j++) dv[j * wmr] = ys[j];
-                    }
-                    for (int64_t j = cend > col ? cend : col; j < col + seg; j++) dv[j * wmr] = 0;
-                    v += seg;
+                for (int64_t j = col; j < cend; j++) {
+                    CND_T *dj = dv + j * wmr;
+                    for (int64_t m = 0; m < valid_rows; m++) dj[m] = ys[m * fp->y_plane + j];
+                    for (int64_t m = valid_rows; m < wmr; m++) dj[m] = 0;
                 }
+                for (int64_t j = cend > col ? cend : col; j < col + seg; j++)
+                    for (int64_t m = 0; m < wmr; m++) dv[j * wmr + m] = 0;
+                v += seg;
             }
         }
     }

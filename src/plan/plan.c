@@ -102,11 +102,14 @@ static void describe(convnd_plan *plan, const cnd_isa *isa) {
         return;
     }
     const cnd_fast_plan *fp = plan->fast;
+    int cvec_bwd = 0;
+    for (int64_t i = 0; i < fp->nphases; i++) cvec_bwd |= fp->bwd[i].cvec;
     snprintf(plan->describe, sizeof plan->describe,
-             "auto: %s %s, igemm %dx%d, %s %lldx%lld, %lld stride phase%s, %d thread%s%s", isa->name, dt, fp->uk->mr,
-             fp->uk->nr, fp->wdot ? "wgrad dot" : "wgrad", (long long)fp->wmr, (long long)fp->wnr,
-             (long long)fp->nphases, fp->nphases == 1 ? "" : "s", plan->threads, plan->threads == 1 ? "" : "s",
-             plan->packed_fwd ? ", weights packed" : "");
+             "auto: %s %s; forward %s %dx%d, backward-data %s x %lld stride phase%s, weight %s %lldx%lld; %d thread%s%s",
+             isa->name, dt, fp->fwd.cvec ? "cgemm" : "gemm", fp->fwd.cvec ? fp->uk->wmr : fp->uk->mr,
+             fp->fwd.cvec ? fp->uk->wnr : fp->uk->nr, cvec_bwd ? "cgemm" : "gemm", (long long)fp->nphases,
+             fp->nphases == 1 ? "" : "s", fp->wdot ? "dot" : "wgrad", (long long)fp->wmr, (long long)fp->wnr,
+             plan->threads, plan->threads == 1 ? "" : "s", plan->packed_fwd ? ", weights packed" : "");
 }
 
 convnd_status convnd_plan_create(const convnd_geometry *g, const convnd_plan_options *opt, convnd_plan **out,
