@@ -368,10 +368,18 @@ static void CND_FN(pack_dy)(const cnd_fast_plan *fp, const CND_T *y_n, CND_T *dy
                     v += seg;
                     continue;
                 }
-                for (int64_t j = col; j < cend; j++) {
-                    CND_T *dj = dv + j * wmr;
-                    for (int64_t m = 0; m < valid_rows; m++) dj[m] = ys[m * fp->y_plane + j];
-                    for (int64_t m = valid_rows; m < wmr; m++) dj[m] = 0;
+                /* blocks of 16 positions through a buffer: each channel row is read a cache
+                 * line at a time (rows a power-of-two apart would thrash one L1 set) */
+                for (int64_t j0 = col; j0 < cend; j0 += 16) {
+                    const int64_t nj = cend - j0 < 16 ? cend - j0 : 16;
+                    CND_T blk[16 * 64];
+                    for (int64_t m = 0; m < valid_rows; m++)
+                        for (int64_t j = 0; j < nj; j++) blk[j * wmr + m] = ys[m * fp->y_plane + j0 + j];
+                    for (int64_t j = 0; j < nj; j++) {
+                        CND_T *dj = dv + (j0 + j) * wmr;
+                        for (int64_t m = 0; m < valid_rows; m++) dj[m] = blk[j * wmr + m];
+                        for (int64_t m = valid_rows; m < wmr; m++) dj[m] = 0;
+                    }
                 }
                 for (int64_t j = cend > col ? cend : col; j < col + seg; j++)
                     for (int64_t m = 0; m < wmr; m++) dv[j * wmr + m] = 0;

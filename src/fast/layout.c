@@ -433,7 +433,7 @@ static convnd_status workspace_sizes(cnd_fast_plan *fp, convnd_error *err) {
 convnd_status cnd_fast_plan_create(const cnd_problem *problem, const cnd_ukernels *uk, cnd_fast_plan **out,
                                    convnd_error *err) {
     *out = NULL;
-    if (!uk->gemm[1] || !uk->wgrad || !uk->cgemm || !uk->dot || uk->nr > CND_MAX_NR || uk->mr > CND_MAX_MR ||
+    if (uk->wmr > 64 || !uk->gemm[1] || !uk->wgrad || !uk->cgemm || !uk->dot || uk->nr > CND_MAX_NR || uk->mr > CND_MAX_MR ||
         uk->wnr > CND_MAX_WNR || uk->wmr * uk->wnr > CND_MAX_MR * CND_MAX_NR)
         return cnd_fail(err, CONVND_EUNSUPPORTED, "the selected micro-kernel set is incomplete");
     cnd_fast_plan *fp = calloc(1, sizeof *fp);
