@@ -260,8 +260,9 @@ CONVND_API convnd_status convnd_backward(const convnd_geometry *g, convnd_engine
  *   `threads` OpenMP threads.
  * Environment.  CONVND_ISA=avx512|avx2|generic forces a micro-kernel set (plan creation fails
  *   with CONVND_EUNSUPPORTED if the CPU or build lacks it, CONVND_EINVAL if the name is
- *   unknown); CONVND_NUM_THREADS=T sets the default thread count. Both are read at plan
- *   creation.
+ *   unknown); CONVND_NUM_THREADS=T (1..CONVND_MAX_THREADS) sets the default thread count
+ *   (anything else: CONVND_EINVAL at plan creation). Both are read at plan creation. Without
+ *   OpenMP (a compiler lacking it) plans run on one thread whatever they ask for.
  * ========================================================================================== */
 
 typedef struct convnd_plan convnd_plan;
@@ -296,14 +297,16 @@ CONVND_API void convnd_plan_destroy(convnd_plan *plan);
 
 /**
  * Bytes of scratch memory an execute of this plan needs (the maximum over the passes it can
- * run). It is bounded by about one copy of the input and output of one sample plus the
- * (packed) weights: never an im2col matrix. Pass a buffer of at least this many bytes,
+ * run). It is bounded by about one padded copy of the input and of the output of one sample
+ * (the output's channels rounded up to the weight-gradient tile) plus the packed weights:
+ * never an im2col matrix. Pass a buffer of at least this many bytes,
  * 64-byte aligned, as `workspace` to execute without allocating; or pass NULL and the call
  * allocates and frees it itself. 0 for a NULL plan.
  */
 CONVND_API size_t convnd_plan_workspace_size(const convnd_plan *plan);
 
-/** One line describing the plan's choice, e.g. "auto: avx512 f32 igemm 8x48, 2 threads".
+/** One line describing the plan's choice, e.g. "auto: avx512 float32; forward gemm 8x48,
+ *  backward-data gemm x 1 stride phase, weight wgrad 32x12; 2 threads".
  *  Owned by the plan; valid until it is destroyed. "" for a NULL plan. */
 CONVND_API const char *convnd_plan_describe(const convnd_plan *plan);
 

@@ -234,11 +234,14 @@ static void CND_FN(pack_block)(const cnd_fast_plan *fp, const cnd_igemm *g, cons
     }
     /* rows = X channels c, t = o*ntaps + i: W[o][c][tap_index[i]] */
     const int64_t ntaps = g->kc / fp->cyg;
-    for (int64_t o = 0; o < fp->cyg; o++)
-        for (int64_t m = 0; m < rows; m++) {
-            const CND_T *wc = w + ((grp * fp->cyg + o) * fp->cxg + m0 + m) * fp->taps;
-            for (int64_t i = 0; i < ntaps; i++) d[(o * ntaps + i) * width + m] = wc[g->tap_index[i]];
+    for (int64_t o = 0; o < fp->cyg; o++) {
+        const CND_T *wo = w + ((grp * fp->cyg + o) * fp->cxg + m0) * fp->taps; /* rows x taps */
+        for (int64_t i = 0; i < ntaps; i++) {                                  /* sequential writes */
+            const CND_T *wi = wo + g->tap_index[i];
+            CND_T *di = d + (o * ntaps + i) * width;
+            for (int64_t m = 0; m < rows; m++) di[m] = wi[m * fp->taps];
         }
+    }
 }
 
 static void CND_FN(pack_weights)(const cnd_fast_plan *fp, const cnd_igemm *g, int64_t count, const CND_T *w,
@@ -433,9 +436,11 @@ static void CND_FN(backward_weight)(const cnd_fast_plan *fp, int threads, const 
         for (int64_t it = lo; it < hi; it++) {
             const int64_t grp = it / per_group, ob = (it % per_group) / fp->ncb, cb = it % fp->ncb;
             const CND_T *tile = tiles + it * tile_size;
-            for (int64_t j = 0; j < wnr && cb * wnr + j < fp->ncol; j++)
-                for (int64_t m = 0; m < wmr && ob * wmr + m < fp->cyg; m++)
-                    w[(grp * fp->cyg + ob * wmr + m) * fp->ncol + cb * wnr + j] = tile[j * wmr + m];
+            const int64_t ncols = fp->ncol - cb * wnr < wnr ? fp->ncol - cb * wnr : wnr;
+            for (int64_t m = 0; m < wmr && ob * wmr + m < fp->cyg; m++) { /* row by row of dW */
+                CND_T *wrow = w + (grp * fp->cyg + ob * wmr + m) * fp->ncol + cb * wnr;
+                for (int64_t j = 0; j < ncols; j++) wrow[j] = tile[j * wmr + m];
+            }
         }
     }
 }

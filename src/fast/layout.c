@@ -391,7 +391,10 @@ static convnd_status backward_weight_init(cnd_fast_plan *fp, convnd_error *err) 
     /* positions per kernel call: the A chunk (chunk x wmr) about 24 KB, so it and the B rows
      * stay in L1 while the thread's tiles sweep over them */
     int64_t chunk = 24576 / (fp->wmr * (int64_t)fp->esize);
-    fp->chunk = chunk < 64 ? 64 : chunk > 4096 ? 4096 : chunk;
+    chunk = chunk < 64 ? 64 : chunk > 4096 ? 4096 : chunk;
+    /* equal chunks, as many as the nominal size gives (rounded): no short last call */
+    const int64_t run = fp->fwd.runs.run, chunks = (run + chunk / 2) / chunk;
+    fp->chunk = chunks <= 1 ? run : (run + chunks - 1) / chunks;
     return CONVND_OK;
 }
 
