@@ -77,8 +77,7 @@ typedef struct cnd_igemm {
                                   positions from an explicit list (nothing spent on padding
                                   columns: chosen when that wastes fewer lanes) */
     int64_t panel_rows;        /* rows per group in the packed panels */
-    int64_t npos;              /* cvec: positions in the box */
-    int64_t *pos_src, *pos_dst; /* cvec: per position, source / destination offset */
+    int64_t npos;              /* cvec: positions in the box, row-major */
     int blocks_outer;          /* loop order: 1 = a row block's panel is reused over all tiles
                                   (panels larger than the source), 0 = a tile's source rows
                                   are reused over all row blocks */

@@ -121,12 +121,25 @@ static void CND_FN(cgemm_run)(const cnd_fast_plan *fp, const cnd_igemm *g, const
         const int64_t np = g->npos - p0 < wnr ? g->npos - p0 : wnr;
         const int64_t m0 = mb * wmr, rows = g->rows - m0 < wmr ? g->rows - m0 : wmr;
         const CND_T *sg = src + grp * g->src_gstride;
-        for (int64_t j = 0; j < wnr; j++) pos[j] = sg + g->pos_src[p0 + (j < np ? j : np - 1)];
+        int64_t pd[CND_MAX_WNR], u[CND_R], rest = p0;
+        for (int ax = fp->rank - 1; ax >= 0; ax--) { /* the box coordinates of position p0 */
+            u[ax] = rest % g->runs.size[ax];
+            rest /= g->runs.size[ax];
+        }
+        for (int64_t j = 0; j < np; j++, cnd_next_index(fp->rank, g->runs.size, u)) {
+            int64_t so = 0, d = g->runs.dbase;
+            for (int ax = 0; ax < fp->rank; ax++) {
+                so += u[ax] * g->runs.spitch[ax];
+                d += u[ax] * g->runs.dstep[ax];
+            }
+            pos[j] = sg + so;
+            pd[j] = d;
+        }
+        for (int64_t j = np; j < wnr; j++) pos[j] = pos[np - 1];
         if (g->kc)
             uk->cgemm((size_t)g->kc, a + g->a_offset + (grp * g->panel_rows + m0) * g->kc, pos, g->off, ctile);
         else
             memset(ctile, 0, (size_t)(wmr * wnr) * sizeof(CND_T));
-        const int64_t *pd = g->pos_dst + p0;
         for (int64_t m = 0; m < rows; m++) {
             CND_T *d = dst + grp * g->dst_gstride + (m0 + m) * g->dst_cstride;
             const CND_T *c = ctile + m;
@@ -258,34 +271,6 @@ static void CND_FN(pack_weights)(const cnd_fast_plan *fp, const cnd_igemm *g, in
     }
 }
 
-static void CND_FN(forward)(const cnd_fast_plan *fp, int threads, const CND_T *x, const CND_T *w,
-                            const CND_T *packed, const CND_T *bias, CND_T *y, char *ws) {
-    const cnd_source *s = &fp->xsrc;
-    CND_T *xps = (CND_T *)ws;
-    CND_T *apack = (CND_T *)(ws + (s->alias ? 0 : cnd_align64((size_t)s->extent * sizeof(CND_T))));
-    const CND_T *A = packed ? packed : apack;
-    const int64_t x_sample = fp->p.x_channels * fp->x_plane, y_sample = fp->p.y_channels * fp->y_plane;
-    CND_OMP(parallel num_threads(threads)) {
-        const int id = cnd_thread_id(), nt = cnd_thread_count();
-        if (!packed) {
-            CND_FN(pack_weights)(fp, &fp->fwd, 1, w, apack, 0, id, nt);
-            CND_OMP(barrier)
-        }
-        for (int64_t n = 0; n < fp->p.batch; n++) {
-            const CND_T *src = x + n * x_sample;
-            if (!s->alias) {
-                CND_FN(pack_source)(fp, s, src, xps, id, nt);
-                src = xps;
-                CND_OMP(barrier)
-            }
-            CND_FN(igemm_run)(fp, &fp->fwd, src, A, bias, y + n * y_sample, id, nt);
-            if (!s->alias) {
-                CND_OMP(barrier)
-            }
-        }
-    }
-}
-
 /* x_n[c][fold(j)] += xpad[c][j'] over the padded box, j' row-major (the reference's order). */
 static void CND_FN(fold)(const cnd_fast_plan *fp, const CND_T *xpad, CND_T *x_n, int id, int nt) {
     const cnd_problem *p = &fp->p;
@@ -309,37 +294,54 @@ static void CND_FN(fold)(const cnd_fast_plan *fp, const CND_T *xpad, CND_T *x_n,
     }
 }
 
-static void CND_FN(backward_data)(const cnd_fast_plan *fp, int threads, const CND_T *y, const CND_T *w,
-                                  const CND_T *packed, const CND_T *bias, CND_T *x, char *ws) {
-    const cnd_source *s = &fp->ysrc;
-    size_t at = s->alias ? 0 : cnd_align64((size_t)s->extent * sizeof(CND_T));
-    CND_T *yps = (CND_T *)ws, *apack = (CND_T *)(ws + at);
-    CND_T *xpad = (CND_T *)(ws + at + cnd_align64((size_t)fp->a_bwd * sizeof(CND_T)));
+/* forward and backward_data: per sample, pack the source (unless the tensor itself serves),
+ * then run the igemms (one, or one per stride phase) into the destination, or into the padded
+ * box which is then folded back. Workspace: source copy, packed weights, padded box. */
+static void CND_FN(igemm_pass)(const cnd_fast_plan *fp, int threads, const cnd_source *s, const cnd_igemm *g,
+                               int64_t count, int64_t a_size, int fold, const CND_T *in, int64_t in_sample,
+                               const CND_T *w, const CND_T *packed, const CND_T *bias, CND_T *out,
+                               int64_t out_sample, char *ws) {
+    const size_t at = s->alias ? 0 : cnd_align64((size_t)s->extent * sizeof(CND_T));
+    CND_T *copy = (CND_T *)ws, *apack = (CND_T *)(ws + at);
+    CND_T *xpad = (CND_T *)(ws + at + cnd_align64((size_t)a_size * sizeof(CND_T)));
     const CND_T *A = packed ? packed : apack;
-    const int64_t x_sample = fp->p.x_channels * fp->x_plane, y_sample = fp->p.y_channels * fp->y_plane;
     CND_OMP(parallel num_threads(threads)) {
         const int id = cnd_thread_id(), nt = cnd_thread_count();
         if (!packed) {
-            CND_FN(pack_weights)(fp, fp->bwd, fp->nphases, w, apack, 1, id, nt);
+            CND_FN(pack_weights)(fp, g, count, w, apack, g != &fp->fwd, id, nt);
             CND_OMP(barrier)
         }
         for (int64_t n = 0; n < fp->p.batch; n++) {
-            const CND_T *src = y + n * y_sample;
+            const CND_T *src = in + n * in_sample;
             if (!s->alias) {
-                CND_FN(pack_source)(fp, s, src, yps, id, nt);
-                src = yps;
+                CND_FN(pack_source)(fp, s, src, copy, id, nt);
+                src = copy;
                 CND_OMP(barrier)
             }
-            CND_T *dst = fp->fold ? xpad : x + n * x_sample;
-            for (int64_t ph = 0; ph < fp->nphases; ph++)
-                if (fp->bwd[ph].tiles) CND_FN(igemm_run)(fp, &fp->bwd[ph], src, A, fp->fold ? NULL : bias, dst, id, nt);
-            if (fp->fold) {
+            CND_T *dst = fold ? xpad : out + n * out_sample;
+            for (int64_t i = 0; i < count; i++)
+                if (g[i].tiles) CND_FN(igemm_run)(fp, &g[i], src, A, fold ? NULL : bias, dst, id, nt);
+            if (fold) {
                 CND_OMP(barrier)
-                CND_FN(fold)(fp, xpad, x + n * x_sample, id, nt);
+                CND_FN(fold)(fp, xpad, out + n * out_sample, id, nt);
             }
-            CND_OMP(barrier)
+            if (!s->alias || fold) {
+                CND_OMP(barrier)
+            }
         }
     }
+}
+
+static void CND_FN(forward)(const cnd_fast_plan *fp, int threads, const CND_T *x, const CND_T *w,
+                            const CND_T *packed, const CND_T *bias, CND_T *y, char *ws) {
+    CND_FN(igemm_pass)(fp, threads, &fp->xsrc, &fp->fwd, 1, fp->a_fwd, 0, x, fp->p.x_channels * fp->x_plane, w,
+                       packed, bias, y, fp->p.y_channels * fp->y_plane, ws);
+}
+
+static void CND_FN(backward_data)(const cnd_fast_plan *fp, int threads, const CND_T *y, const CND_T *w,
+                                  const CND_T *packed, const CND_T *bias, CND_T *x, char *ws) {
+    CND_FN(igemm_pass)(fp, threads, &fp->ysrc, fp->bwd, fp->nphases, fp->a_bwd, fp->fold, y,
+                       fp->p.y_channels * fp->y_plane, w, packed, bias, x, fp->p.x_channels * fp->x_plane, ws);
 }
 
 /* dY of one sample into panels over the forward runs: dyt[g][ob][run][v][m] = dY[g*cyg + ob*wmr + m]

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,18 +27,10 @@
 #endif
 
 #include "args.h"
+#include "cli.h"
 #include "convnd.h"
 #include "kernels/ukernel.h" /* cnd_isa_select, cnd_isa_kernels, the peak kernel */
 
-#ifndef CND_PRINTF
-#if defined(__GNUC__)
-#define CND_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define CND_PRINTF(f, a)
-#endif
-#endif
-
-enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
 enum { CMD_BENCH = 1, CMD_PEAK = 2 };
 
 #define BENCH_TARGET_SECONDS 0.5 /* default --repeat: about this long in timed runs */
@@ -48,25 +39,6 @@ enum { CMD_BENCH = 1, CMD_PEAK = 2 };
 #define PEAK_SECONDS 0.2 /* per thread and round */
 #define PEAK_ROUNDS 3
 #define ALIGNMENT 64
-
-/* ---- messages ------------------------------------------------------------------------------ */
-
-static int fail(int code, const char *fmt, ...) CND_PRINTF(2, 3);
-
-/* "convnd: MESSAGE" as one line on stderr (control characters become '?'); returns code. */
-static int fail(int code, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    for (char *p = line; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    fprintf(stderr, "convnd: %s\n", line);
-    return code;
-}
 
 /* ---- options --------------------------------------------------------------------------------- */
 
@@ -83,15 +55,8 @@ typedef enum opt_id {
     OPT_GEOMETRY /* handled by args.c */
 } opt_id;
 
-typedef struct bench_option {
-    const char *name;
-    const char *metavar; /* NULL: a flag */
-    unsigned commands;   /* CMD_* bits */
-    opt_id id;
-    const char *help;
-} bench_option;
-
-static const bench_option bench_options[] = {
+/* The tag of an option is its opt_id. */
+static const cnd_cli_option bench_options[] = {
     {"--pass", "P", CMD_BENCH, OPT_PASS,
      "forward | backward-data (grad_input only) | backward-weight\n(grad_weight only, no grad_bias)"},
     {"--transposed", NULL, CMD_BENCH, OPT_GEOMETRY, "a transposed convolution (default: a convolution)"},
@@ -168,19 +133,6 @@ void cnd_bench_print_usage(FILE *out)
     fprintf(out, "\n  %s\n", usage_peak);
 }
 
-static void print_option_help(FILE *out, const bench_option *o)
-{
-    char head[64];
-    snprintf(head, sizeof head, "%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
-    fprintf(out, "  %-22s ", head);
-    for (const char *p = o->help; *p; p++) {
-        fputc(*p, out);
-        if (*p == '\n')
-            fprintf(out, "  %-22s ", "");
-    }
-    fputc('\n', out);
-}
-
 static void print_help(FILE *out, unsigned command)
 {
     if (command == CMD_BENCH) {
@@ -206,8 +158,8 @@ static void print_help(FILE *out, unsigned command)
     }
     for (size_t i = 0; i < BENCH_OPTION_COUNT; i++)
         if (bench_options[i].commands & command)
-            print_option_help(out, &bench_options[i]);
-    fprintf(out, "  %-22s %s\n\n", "--help, -h", "this help");
+            cnd_cli_print_option(out, &bench_options[i]);
+    cnd_cli_print_help_option(out);
     fputs("L is one integer for every spatial axis or d comma-separated integers, one per axis.\n"
           "Options may also be written --option=value. Each option may be given once.\n"
           "Exit status: 0 success; 1 an invalid geometry or a failed computation; 2 a usage error.\n",
@@ -224,20 +176,20 @@ static int parse_int(const char *option, const char *value, int64_t min, int64_t
     if (negative)
         digits++;
     if (digits[0] == '\0')
-        return fail(EXIT_USAGE, "%s: '%s' is not an integer", option, value);
+        return cnd_cli_fail(CND_EXIT_USAGE, "%s: '%s' is not an integer", option, value);
     int64_t v = 0;
     for (const char *p = digits; *p; p++) {
         if (*p < '0' || *p > '9')
-            return fail(EXIT_USAGE, "%s: '%s' is not an integer", option, value);
+            return cnd_cli_fail(CND_EXIT_USAGE, "%s: '%s' is not an integer", option, value);
         if (v > (INT64_MAX - (*p - '0')) / 10)
-            return fail(EXIT_USAGE, "%s: '%s' is too large", option, value);
+            return cnd_cli_fail(CND_EXIT_USAGE, "%s: '%s' is too large", option, value);
         v = v * 10 + (*p - '0');
     }
     if (negative)
         v = -v;
     if (v < min || v > max)
-        return fail(EXIT_USAGE, "%s: %s is out of range; expected an integer from %lld to %lld", option, value,
-                    (long long)min, (long long)max);
+        return cnd_cli_fail(CND_EXIT_USAGE, "%s: %s is out of range; expected an integer from %lld to %lld", option,
+                            value, (long long)min, (long long)max);
     *out = v;
     return 0;
 }
@@ -252,16 +204,16 @@ static int parse_positive_list(const char *option, const char *value, positive_l
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (count == CONVND_MAX_RANK)
-            return fail(EXIT_USAGE, "%s: '%s' has more than %d items", option, value, CONVND_MAX_RANK);
+            return cnd_cli_fail(CND_EXIT_USAGE, "%s: '%s' has more than %d items", option, value, CONVND_MAX_RANK);
         if (len == 0 || len >= sizeof item)
-            return fail(EXIT_USAGE, "%s: '%s' is not a list of integers >= 1", option, value);
+            return cnd_cli_fail(CND_EXIT_USAGE, "%s: '%s' is not a list of integers >= 1", option, value);
         memcpy(item, p, len);
         item[len] = '\0';
         int64_t v;
         char label[64];
         snprintf(label, sizeof label, "%s item %d", option, count + 1);
         if (parse_int(label, item, 1, INT64_MAX, &v) != 0)
-            return EXIT_USAGE;
+            return CND_EXIT_USAGE;
         list->v[count++] = v;
         if (end == NULL)
             break;
@@ -271,18 +223,12 @@ static int parse_positive_list(const char *option, const char *value, positive_l
     return 0;
 }
 
-static const bench_option *find_option(const char *name, size_t name_len)
+/* Stores one option's value in the bench_cli `ctx` (cnd_cli_take_fn). */
+static int take_option(void *ctx, const cnd_cli_option *o, const char *value)
 {
-    for (size_t i = 0; i < BENCH_OPTION_COUNT; i++)
-        if (strlen(bench_options[i].name) == name_len && strncmp(bench_options[i].name, name, name_len) == 0)
-            return &bench_options[i];
-    return NULL;
-}
-
-static int take_option(bench_cli *c, const bench_option *o, const char *value)
-{
+    bench_cli *c = ctx;
     int64_t v;
-    switch (o->id) {
+    switch ((opt_id)o->tag) {
     case OPT_PASS:
         if (strcmp(value, "forward") == 0)
             c->pass = PASS_FORWARD;
@@ -291,7 +237,8 @@ static int take_option(bench_cli *c, const bench_option *o, const char *value)
         else if (strcmp(value, "backward-weight") == 0)
             c->pass = PASS_BACKWARD_WEIGHT;
         else
-            return fail(EXIT_USAGE, "--pass: '%s' is not one of forward|backward-data|backward-weight", value);
+            return cnd_cli_fail(CND_EXIT_USAGE, "--pass: '%s' is not one of forward|backward-data|backward-weight",
+                                value);
         return 0;
     case OPT_BATCH:
         return parse_int(o->name, value, 1, INT64_MAX, &c->batch);
@@ -309,73 +256,24 @@ static int take_option(bench_cli *c, const bench_option *o, const char *value)
         else if (strcmp(value, "float64") == 0)
             c->dtype = CONVND_FLOAT64;
         else
-            return fail(EXIT_USAGE, "--dtype: '%s' is not one of float32|float64", value);
+            return cnd_cli_fail(CND_EXIT_USAGE, "--dtype: '%s' is not one of float32|float64", value);
         return 0;
     case OPT_THREADS:
         if (parse_int(o->name, value, 1, CONVND_MAX_THREADS, &v) != 0)
-            return EXIT_USAGE;
+            return CND_EXIT_USAGE;
         c->threads = (int)v;
         return 0;
     case OPT_REPEAT:
         return parse_int(o->name, value, 1, BENCH_MAX_REPEAT, &c->repeat);
-    case OPT_GEOMETRY: {
-        char msg[256];
-        int rc = cnd_geometry_args_take(&c->ga, o->name, value, NULL, msg, sizeof msg);
-        if (rc < 0)
-            return fail(EXIT_USAGE, "%s", msg);
-        if (rc == 0)
-            return fail(EXIT_USAGE, "%s: not a GEOMETRY option of args.c", o->name);
-        return 0;
+    case OPT_GEOMETRY: return cnd_cli_take_geometry(&c->ga, o->name, value);
     }
-    }
-    return fail(EXIT_USAGE, "%s: unhandled option", o->name);
+    return cnd_cli_fail(CND_EXIT_USAGE, "%s: unhandled option", o->name);
 }
 
 static int parse_command_line(bench_cli *c, int argc, char **argv)
 {
-    int seen[BENCH_OPTION_COUNT] = {0};
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strncmp(arg, "--", 2) != 0)
-            return fail(EXIT_USAGE, "%s: unexpected argument '%s' (see convnd %s --help)", c->name, arg, c->name);
-        const char *eq = strchr(arg, '=');
-        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const bench_option *o = find_option(arg, name_len);
-        if (o == NULL)
-            return fail(EXIT_USAGE, "%s: unknown option '%.*s' (see convnd %s --help)", c->name, (int)name_len, arg,
-                        c->name);
-        if (!(o->commands & c->command))
-            return fail(EXIT_USAGE, "%s is not an option of '%s' (see convnd %s --help)", o->name, c->name,
-                        c->name);
-        size_t index = (size_t)(o - bench_options);
-        if (seen[index]++)
-            return fail(EXIT_USAGE, "%s is given twice", o->name);
-        const char *value = NULL;
-        if (o->metavar == NULL) {
-            if (eq != NULL)
-                return fail(EXIT_USAGE, "%s takes no value", o->name);
-        } else if (eq != NULL) {
-            value = eq + 1;
-        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
-            value = argv[++i];
-        } else {
-            return fail(EXIT_USAGE, "%s needs a value (%s)", o->name, o->metavar);
-        }
-        if (value != NULL && value[0] == '\0')
-            return fail(EXIT_USAGE, "%s: empty value", o->name);
-        int rc = take_option(c, o, value);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-static int wants_help(int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return 1;
-    return 0;
+    const cnd_cli_command cmd = {c->name, c->command, bench_options, BENCH_OPTION_COUNT};
+    return cnd_cli_scan(&cmd, argc, argv, take_option, c);
 }
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
@@ -452,12 +350,12 @@ static int build_geometry(const bench_cli *c, convnd_geometry *g)
 {
     int d = c->size.count > c->kernel.count ? c->size.count : c->kernel.count;
     if ((c->size.count != 1 && c->size.count != d) || (c->kernel.count != 1 && c->kernel.count != d))
-        return fail(EXIT_USAGE, "--size has %d items and --kernel %d; give one item or the same number", c->size.count,
-                    c->kernel.count);
+        return cnd_cli_fail(CND_EXIT_USAGE, "--size has %d items and --kernel %d; give one item or the same number",
+                            c->size.count, c->kernel.count);
     int64_t G = c->ga.groups > 0 ? c->ga.groups : 1;
     if (c->in_channels % G != 0 || c->out_channels % G != 0)
-        return fail(EXIT_DATA, "--groups %lld must divide --in-channels %lld and --out-channels %lld", (long long)G,
-                    (long long)c->in_channels, (long long)c->out_channels);
+        return cnd_cli_fail(CND_EXIT_DATA, "--groups %lld must divide --in-channels %lld and --out-channels %lld",
+                            (long long)G, (long long)c->in_channels, (long long)c->out_channels);
     int64_t x_shape[CONVND_MAX_RANK + 2], w_shape[CONVND_MAX_RANK + 2];
     x_shape[0] = c->batch;
     x_shape[1] = c->in_channels;
@@ -474,7 +372,7 @@ static int build_geometry(const bench_cli *c, convnd_geometry *g)
     }
     char msg[512];
     if (cnd_geometry_from_shapes(&c->ga, c->dtype, d + 2, x_shape, d + 2, w_shape, g, msg, sizeof msg) != 0)
-        return fail(EXIT_DATA, "bench: %s", msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "bench: %s", msg);
     return 0;
 }
 
@@ -541,7 +439,7 @@ static int allocate_buffers(const convnd_geometry *g, bench_pass pass, bench_buf
     convnd_error err;
     for (int t = CONVND_TENSOR_INPUT; t <= CONVND_TENSOR_OUTPUT; t++)
         if (convnd_tensor_shape(g, (convnd_tensor)t, NULL, NULL, &count[t], &err) != CONVND_OK)
-            return fail(EXIT_DATA, "bench: %s", err.msg);
+            return cnd_cli_fail(CND_EXIT_DATA, "bench: %s", err.msg);
     size_t elem = g->dtype == CONVND_FLOAT64 ? sizeof(double) : sizeof(float);
     size_t nx = count[CONVND_TENSOR_INPUT], nw = count[CONVND_TENSOR_WEIGHT], ny = count[CONVND_TENSOR_OUTPUT];
     b->x = alloc_aligned(nx * elem);
@@ -555,7 +453,7 @@ static int allocate_buffers(const convnd_geometry *g, bench_pass pass, bench_buf
         b->gw = alloc_aligned(nw * elem);
     if (!b->x || !b->w || !b->gy || (pass == PASS_FORWARD && !b->y) || (pass == PASS_BACKWARD_DATA && !b->gx) ||
         (pass == PASS_BACKWARD_WEIGHT && !b->gw))
-        return fail(EXIT_DATA, "bench: out of memory for the tensors");
+        return cnd_cli_fail(CND_EXIT_DATA, "bench: out of memory for the tensors");
     fill_random(b->x, nx, g->dtype, 1);
     fill_random(b->w, nw, g->dtype, 2);
     fill_random(b->gy, ny, g->dtype, 3);
@@ -587,7 +485,7 @@ static int time_runs(const bench_cli *c, const convnd_plan *plan, const bench_bu
     convnd_status st = run_pass(plan, c->pass, b, &err);
     double warm = now_seconds() - t0;
     if (st != CONVND_OK)
-        return fail(EXIT_DATA, "bench: %s failed: %s", pass_name(c->pass), err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "bench: %s failed: %s", pass_name(c->pass), err.msg);
 
     /* R runs, or by default runs until they add up to BENCH_TARGET_SECONDS (at least
      * BENCH_MIN_REPEAT): a budget of time rather than a count fixed from one run, so that a
@@ -595,7 +493,7 @@ static int time_runs(const bench_cli *c, const convnd_plan *plan, const bench_bu
     int64_t cap = c->repeat ? c->repeat : BENCH_MAX_REPEAT;
     double *times = malloc((size_t)cap * sizeof *times);
     if (times == NULL)
-        return fail(EXIT_DATA, "bench: out of memory");
+        return cnd_cli_fail(CND_EXIT_DATA, "bench: out of memory");
     int64_t repeat = 0;
     double spent = 0;
     while (repeat < cap && (c->repeat || repeat < BENCH_MIN_REPEAT || spent < BENCH_TARGET_SECONDS)) {
@@ -605,7 +503,7 @@ static int time_runs(const bench_cli *c, const convnd_plan *plan, const bench_bu
         spent += times[repeat++];
         if (st != CONVND_OK) {
             free(times);
-            return fail(EXIT_DATA, "bench: %s failed: %s", pass_name(c->pass), err.msg);
+            return cnd_cli_fail(CND_EXIT_DATA, "bench: %s failed: %s", pass_name(c->pass), err.msg);
         }
     }
     qsort(times, (size_t)repeat, sizeof *times, compare_doubles);
@@ -636,7 +534,7 @@ int cnd_bench_command(int argc, char **argv)
     c.dtype = CONVND_FLOAT32;
     c.batch = 1;
     cnd_geometry_args_init(&c.ga);
-    if (wants_help(argc, argv)) {
+    if (cnd_cli_wants_help(argc, argv)) {
         print_help(stdout, CMD_BENCH);
         return 0;
     }
@@ -644,15 +542,15 @@ int cnd_bench_command(int argc, char **argv)
     if (rc != 0)
         return rc;
     if (c.pass == PASS_NONE)
-        return fail(EXIT_USAGE, "bench needs --pass (forward, backward-data or backward-weight)");
+        return cnd_cli_fail(CND_EXIT_USAGE, "bench needs --pass (forward, backward-data or backward-weight)");
     if (c.in_channels == 0)
-        return fail(EXIT_USAGE, "bench needs --in-channels (see convnd bench --help)");
+        return cnd_cli_fail(CND_EXIT_USAGE, "bench needs --in-channels (see convnd bench --help)");
     if (c.out_channels == 0)
-        return fail(EXIT_USAGE, "bench needs --out-channels (see convnd bench --help)");
+        return cnd_cli_fail(CND_EXIT_USAGE, "bench needs --out-channels (see convnd bench --help)");
     if (c.size.count == 0)
-        return fail(EXIT_USAGE, "bench needs --size (see convnd bench --help)");
+        return cnd_cli_fail(CND_EXIT_USAGE, "bench needs --size (see convnd bench --help)");
     if (c.kernel.count == 0)
-        return fail(EXIT_USAGE, "bench needs --kernel (see convnd bench --help)");
+        return cnd_cli_fail(CND_EXIT_USAGE, "bench needs --kernel (see convnd bench --help)");
 
     convnd_geometry g;
     if ((rc = build_geometry(&c, &g)) != 0)
@@ -660,7 +558,7 @@ int cnd_bench_command(int argc, char **argv)
     int64_t out_size[CONVND_MAX_RANK];
     convnd_error err;
     if (convnd_output_size(&g, out_size, &err) != CONVND_OK)
-        return fail(EXIT_DATA, "bench: %s", err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "bench: %s", err.msg);
     double flops = pass_flops(&g, out_size);
     print_case(&g, out_size);
 
@@ -671,14 +569,14 @@ int cnd_bench_command(int argc, char **argv)
     opt.weight = NULL;
     convnd_plan *plan = NULL;
     if (convnd_plan_create(&g, &opt, &plan, &err) != CONVND_OK)
-        return fail(EXIT_DATA, "bench: cannot create the plan: %s", err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "bench: cannot create the plan: %s", err.msg);
 
     bench_buffers b;
     memset(&b, 0, sizeof b);
     rc = allocate_buffers(&g, c.pass, &b);
     size_t ws = convnd_plan_workspace_size(plan);
     if (rc == 0 && ws > 0 && (b.workspace = alloc_aligned(ws)) == NULL)
-        rc = fail(EXIT_DATA, "bench: out of memory for the workspace (%zu bytes)", ws);
+        rc = cnd_cli_fail(CND_EXIT_DATA, "bench: out of memory for the workspace (%zu bytes)", ws);
     if (rc == 0) {
         char gflop[64];
         format_fixed(gflop, sizeof gflop, flops * 1e-9, 6);
@@ -756,7 +654,7 @@ int cnd_peak_command(int argc, char **argv)
     c.name = "peak";
     c.dtype = CONVND_FLOAT32;
     cnd_geometry_args_init(&c.ga);
-    if (wants_help(argc, argv)) {
+    if (cnd_cli_wants_help(argc, argv)) {
         print_help(stdout, CMD_PEAK);
         return 0;
     }
@@ -766,23 +664,24 @@ int cnd_peak_command(int argc, char **argv)
     int threads = c.threads ? c.threads : default_threads();
 #ifndef _OPENMP
     if (threads > 1)
-        return fail(EXIT_DATA, "peak: this build has no OpenMP, so it runs on one thread only (got --threads %d)",
-                    threads);
+        return cnd_cli_fail(CND_EXIT_DATA,
+                            "peak: this build has no OpenMP, so it runs on one thread only (got --threads %d)",
+                            threads);
 #endif
     convnd_error err;
     memset(&err, 0, sizeof err);
     const cnd_isa *isa = cnd_isa_select(&err);
     if (isa == NULL)
-        return fail(EXIT_DATA, "peak: no micro-kernel set: %s", err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "peak: no micro-kernel set: %s", err.msg);
     const cnd_ukernels *k = cnd_isa_kernels(isa, c.dtype);
     const char *dtype = c.dtype == CONVND_FLOAT64 ? "float64" : "float32";
     if (k->peak == NULL)
-        return fail(EXIT_DATA, "peak: the %s kernels have no peak kernel for %s", isa->name, dtype);
+        return cnd_cli_fail(CND_EXIT_DATA, "peak: the %s kernels have no peak kernel for %s", isa->name, dtype);
 
     /* Calibrate on this thread: iterations for about PEAK_SECONDS. */
     char *sinks = alloc_aligned((size_t)threads * ALIGNMENT);
     if (sinks == NULL)
-        return fail(EXIT_DATA, "peak: out of memory");
+        return cnd_cli_fail(CND_EXIT_DATA, "peak: out of memory");
     int64_t iters = 1024;
     double t = 0;
     for (;;) {
@@ -808,7 +707,7 @@ int cnd_peak_command(int argc, char **argv)
         printf("round %d: %s GFLOP/s on %d thread%s\n", r + 1, buf, ran, ran == 1 ? "" : "s");
         if (ran != threads) {
             free(sinks);
-            return fail(EXIT_DATA, "peak: OpenMP gave %d threads instead of %d", ran, threads);
+            return cnd_cli_fail(CND_EXIT_DATA, "peak: OpenMP gave %d threads instead of %d", ran, threads);
         }
         if (f > best)
             best = f;

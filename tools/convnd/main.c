@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,9 @@
 
 #include "args.h"
 #include "bench.h"
+#include "cli.h"
 #include "convnd.h"
 #include "npy.h"
-
-#if defined(__GNUC__)
-#define CND_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define CND_PRINTF(f, a)
-#endif
-
-enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
 
 enum { CMD_FORWARD = 1, CMD_BACKWARD = 2, CMD_BOTH = 3 };
 
@@ -52,15 +44,8 @@ static const convnd_tensor slot_tensor[SLOT_COUNT] = {
     CONVND_TENSOR_OUTPUT, CONVND_TENSOR_INPUT, CONVND_TENSOR_WEIGHT, CONVND_TENSOR_BIAS,
 };
 
-typedef struct option_spec {
-    const char *name;
-    const char *metavar; /* NULL: a flag without value */
-    unsigned commands;   /* CMD_* bits: where the option is accepted */
-    int slot;            /* a slot, or NOT_A_FILE for the GEOMETRY options of args.c */
-    const char *help;    /* lines after the first are indented by the help printer */
-} option_spec;
-
-static const option_spec option_table[] = {
+/* The tag of an option is its slot, or NOT_A_FILE for the GEOMETRY options of args.c. */
+static const cnd_cli_option option_table[] = {
     {"--input", "X.npy", CMD_BOTH, SLOT_INPUT, "input x: (N, C_in, I_1..I_d), or (C_in, I_1..I_d) for one sample"},
     {"--weight", "W.npy", CMD_BOTH, SLOT_WEIGHT,
      "conv weight (C_out, C_in/G, K_1..K_d);\nwith --transposed (C_in, C_out/G, K_1..K_d)"},
@@ -100,26 +85,6 @@ typedef struct cli {
     cnd_geometry_args ga;
 } cli;
 
-/* ---- messages ------------------------------------------------------------------------------ */
-
-static int fail(int code, const char *fmt, ...) CND_PRINTF(2, 3);
-
-/* Prints "convnd: MESSAGE" as exactly one line (control characters, e.g. from a file name,
- * become '?') and returns `code`, so that callers can `return fail(...)`. */
-static int fail(int code, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    for (char *p = line; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    fprintf(stderr, "convnd: %s\n", line);
-    return code;
-}
-
 /* ---- help ------------------------------------------------------------------------------------ */
 
 static const char usage_forward[] =
@@ -146,19 +111,6 @@ static const char notes_text[] =
     "  the output; 2 a usage error (unknown, repeated or misplaced option, missing or malformed\n"
     "  value, missing file option). Every error is one line on stderr starting \"convnd: \".\n";
 
-static void print_option_help(FILE *out, const option_spec *o)
-{
-    char head[64];
-    snprintf(head, sizeof head, "%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
-    fprintf(out, "  %-22s ", head);
-    for (const char *p = o->help; *p; p++) {
-        fputc(*p, out);
-        if (*p == '\n')
-            fprintf(out, "  %-22s ", "");
-    }
-    fputc('\n', out);
-}
-
 static void print_command_help(FILE *out, unsigned command)
 {
     int fwd = command == CMD_FORWARD;
@@ -172,13 +124,13 @@ static void print_command_help(FILE *out, unsigned command)
               out);
     fputs("\nFiles:\n", out);
     for (size_t i = 0; i < OPTION_COUNT; i++)
-        if ((option_table[i].commands & command) && option_table[i].slot != NOT_A_FILE)
-            print_option_help(out, &option_table[i]);
+        if ((option_table[i].commands & command) && option_table[i].tag != NOT_A_FILE)
+            cnd_cli_print_option(out, &option_table[i]);
     fputs("\nGEOMETRY (per spatial axis: I input size, K kernel, S, P, D, OP as below):\n", out);
     for (size_t i = 0; i < OPTION_COUNT; i++)
-        if ((option_table[i].commands & command) && option_table[i].slot == NOT_A_FILE)
-            print_option_help(out, &option_table[i]);
-    fprintf(out, "  %-22s %s\n\n", "--help, -h", "this help");
+        if ((option_table[i].commands & command) && option_table[i].tag == NOT_A_FILE)
+            cnd_cli_print_option(out, &option_table[i]);
+    cnd_cli_print_help_option(out);
     fputs(notes_text, out);
 }
 
@@ -199,8 +151,8 @@ static void print_main_help(FILE *out)
             "  peak       the FMA peak of the micro-kernels the library uses (last line: gflops=.. isa=..)\n\n"
             "GEOMETRY options (see convnd forward --help):\n");
     for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (option_table[i].slot == NOT_A_FILE)
-            print_option_help(out, &option_table[i]);
+        if (option_table[i].tag == NOT_A_FILE)
+            cnd_cli_print_option(out, &option_table[i]);
     fputc('\n', out);
     fputs(notes_text, out);
 }
@@ -219,69 +171,27 @@ static void print_demo_help(FILE *out)
 
 /* ---- command line -------------------------------------------------------------------------- */
 
-static const option_spec *find_option(const char *name, size_t name_len)
+/* Stores a file option's path, or hands a GEOMETRY option to args.c (cnd_cli_take_fn). */
+static int take_option(void *ctx, const cnd_cli_option *o, const char *value)
 {
-    for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (strlen(option_table[i].name) == name_len && strncmp(option_table[i].name, name, name_len) == 0)
-            return &option_table[i];
-    return NULL;
+    cli *c = ctx;
+    if (o->tag == NOT_A_FILE)
+        return cnd_cli_take_geometry(&c->ga, o->name, value);
+    c->paths[o->tag] = value;
+    return 0;
 }
 
 static int parse_command_line(cli *c, int argc, char **argv)
 {
-    int seen[OPTION_COUNT] = {0};
+    const cnd_cli_command cmd = {c->name, c->command, option_table, OPTION_COUNT};
     cnd_geometry_args_init(&c->ga);
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strncmp(arg, "--", 2) != 0)
-            return fail(EXIT_USAGE, "%s: unexpected argument '%s' (see convnd %s --help)", c->name, arg, c->name);
-        const char *eq = strchr(arg, '=');
-        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const option_spec *o = find_option(arg, name_len);
-        if (o == NULL)
-            return fail(EXIT_USAGE, "%s: unknown option '%.*s' (see convnd %s --help)", c->name, (int)name_len, arg,
-                        c->name);
-        if (!(o->commands & c->command))
-            return fail(EXIT_USAGE, "%s is not an option of '%s' (see convnd %s --help)", o->name, c->name,
-                        c->name);
-        size_t index = (size_t)(o - option_table);
-        if (seen[index]++)
-            return fail(EXIT_USAGE, "%s is given twice", o->name);
-
-        const char *value = NULL;
-        if (o->metavar == NULL) {
-            if (eq != NULL)
-                return fail(EXIT_USAGE, "%s takes no value", o->name);
-        } else if (eq != NULL) {
-            value = eq + 1;
-        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
-            value = argv[++i];
-        } else {
-            /* A following "--x" is far more likely a forgotten value than a file name; such a
-             * name can still be given as --option=--x. */
-            return fail(EXIT_USAGE, "%s needs a value (%s)", o->name, o->metavar);
-        }
-        if (value != NULL && value[0] == '\0')
-            return fail(EXIT_USAGE, "%s: empty value", o->name);
-
-        if (o->slot != NOT_A_FILE) {
-            c->paths[o->slot] = value;
-            continue;
-        }
-        char msg[256]; /* the value was already taken from argv above: `consumed` is not needed */
-        int rc = cnd_geometry_args_take(&c->ga, o->name, value, NULL, msg, sizeof msg);
-        if (rc < 0)
-            return fail(EXIT_USAGE, "%s", msg);
-        if (rc == 0) /* the table and args.c disagree: a bug, not a user error */
-            return fail(EXIT_USAGE, "%s: not a GEOMETRY option of args.c", o->name);
-    }
-    return 0;
+    return cnd_cli_scan(&cmd, argc, argv, take_option, c);
 }
 
 static const char *slot_option(int s)
 {
     for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (option_table[i].slot == s)
+        if (option_table[i].tag == s)
             return option_table[i].name;
     return "?";
 }
@@ -294,10 +204,11 @@ static int check_required(const cli *c)
     const int *needs = c->command == CMD_FORWARD ? forward_needs : backward_needs;
     for (int i = 0; i < NEEDED; i++)
         if (c->paths[needs[i]] == NULL)
-            return fail(EXIT_USAGE, "%s needs %s (see convnd %s --help)", c->name, slot_option(needs[i]), c->name);
+            return cnd_cli_fail(CND_EXIT_USAGE, "%s needs %s (see convnd %s --help)", c->name, slot_option(needs[i]),
+                                c->name);
     if (c->command == CMD_BACKWARD && !c->paths[SLOT_GRAD_INPUT] && !c->paths[SLOT_GRAD_WEIGHT] &&
         !c->paths[SLOT_GRAD_BIAS])
-        return fail(EXIT_USAGE, "backward needs at least one of --grad-input, --grad-weight, --grad-bias");
+        return cnd_cli_fail(CND_EXIT_USAGE, "backward needs at least one of --grad-input, --grad-weight, --grad-bias");
     return 0;
 }
 
@@ -349,22 +260,22 @@ static int check_paths(const cli *c)
             continue;
         keys[s] = path_key(c->paths[s]);
         if (keys[s] == NULL)
-            rc = fail(EXIT_DATA, "out of memory");
+            rc = cnd_cli_fail(CND_EXIT_DATA, "out of memory");
     }
     for (int s = FIRST_OUTPUT; s < SLOT_COUNT && rc == 0; s++) {
         if (c->paths[s] == NULL)
             continue;
         for (int t = 0; t < s && rc == 0; t++)
             if (c->paths[t] != NULL && strcmp(keys[s], keys[t]) == 0)
-                rc = fail(EXIT_USAGE, "%s and %s name the same file '%s'", slot_option(t), slot_option(s),
-                          c->paths[s]);
+                rc = cnd_cli_fail(CND_EXIT_USAGE, "%s and %s name the same file '%s'", slot_option(t), slot_option(s),
+                                  c->paths[s]);
         if (rc != 0)
             break;
         const char *path = c->paths[s];
         size_t dl = dir_len(path);
         struct stat st;
         if (path[dl] == '\0' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
-            rc = fail(EXIT_DATA, "%s '%s' is a directory, not a file name", slot_option(s), path);
+            rc = cnd_cli_fail(CND_EXIT_DATA, "%s '%s' is a directory, not a file name", slot_option(s), path);
     }
     for (int s = 0; s < SLOT_COUNT; s++)
         free(keys[s]);
@@ -400,7 +311,7 @@ static int write_temp(output_file *o, convnd_dtype dtype)
     const char *base = o->path + dl;
     o->temp = malloc(dl + strlen(base) + 10);
     if (o->temp == NULL)
-        return fail(EXIT_DATA, "out of memory");
+        return cnd_cli_fail(CND_EXIT_DATA, "out of memory");
     sprintf(o->temp, "%.*s.%s.XXXXXX", (int)dl, o->path, base);
     errno = 0;
     int fd = mkstemp(o->temp);
@@ -408,24 +319,24 @@ static int write_temp(output_file *o, convnd_dtype dtype)
         int e = errno;
         free(o->temp);
         o->temp = NULL;
-        return fail(EXIT_DATA, "cannot create a temporary file for '%s': %s", o->path, strerror(e));
+        return cnd_cli_fail(CND_EXIT_DATA, "cannot create a temporary file for '%s': %s", o->path, strerror(e));
     }
     /* mkstemp makes the file 0600; give it the mode the final file should have. */
     if (fchmod(fd, new_file_mode(o->path)) != 0) {
         int e = errno;
         close(fd);
-        return fail(EXIT_DATA, "cannot set the mode of '%s': %s", o->temp, strerror(e));
+        return cnd_cli_fail(CND_EXIT_DATA, "cannot set the mode of '%s': %s", o->temp, strerror(e));
     }
     FILE *f = fdopen(fd, "wb");
     if (f == NULL) {
         int e = errno;
         close(fd);
-        return fail(EXIT_DATA, "cannot write '%s': %s", o->temp, strerror(e));
+        return cnd_cli_fail(CND_EXIT_DATA, "cannot write '%s': %s", o->temp, strerror(e));
     }
     char msg[512];
     if (cnd_npy_write(f, o->path, dtype, o->ndim, o->shape, o->data, msg, sizeof msg) != 0) {
         fclose(f);
-        return fail(EXIT_DATA, "%s", msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "%s", msg);
     }
     errno = 0;
     int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
@@ -435,7 +346,7 @@ static int write_temp(output_file *o, convnd_dtype dtype)
         e = errno;
     }
     if (bad)
-        return fail(EXIT_DATA, "cannot write '%s': %s", o->path, strerror(e ? e : EIO));
+        return cnd_cli_fail(CND_EXIT_DATA, "cannot write '%s': %s", o->path, strerror(e ? e : EIO));
     return 0;
 }
 
@@ -457,7 +368,7 @@ static int commit_outputs(output_file *outs, convnd_dtype dtype)
     for (int s = FIRST_OUTPUT; s < SLOT_COUNT; s++)
         if (outs[s].path != NULL && write_temp(&outs[s], dtype) != 0) {
             remove_temps(outs);
-            return EXIT_DATA;
+            return CND_EXIT_DATA;
         }
     int renamed = 0;
     for (int s = FIRST_OUTPUT; s < SLOT_COUNT; s++) {
@@ -466,8 +377,8 @@ static int commit_outputs(output_file *outs, convnd_dtype dtype)
         if (rename(outs[s].temp, outs[s].path) != 0) {
             int e = errno;
             remove_temps(outs);
-            return fail(EXIT_DATA, "cannot rename the temporary file onto '%s': %s%s", outs[s].path, strerror(e),
-                        renamed ? " (the outputs before it were written)" : "");
+            return cnd_cli_fail(CND_EXIT_DATA, "cannot rename the temporary file onto '%s': %s%s", outs[s].path,
+                                strerror(e), renamed ? " (the outputs before it were written)" : "");
         }
         free(outs[s].temp);
         outs[s].temp = NULL;
@@ -494,11 +405,12 @@ static int load_inputs(const cli *c, cnd_npy *arrays)
         if (c->paths[s] == NULL)
             continue;
         if (cnd_npy_load(c->paths[s], &arrays[s], msg, sizeof msg) != 0)
-            return fail(EXIT_DATA, "%s", msg);
+            return cnd_cli_fail(CND_EXIT_DATA, "%s", msg);
         if (arrays[s].dtype != arrays[SLOT_INPUT].dtype)
-            return fail(EXIT_DATA, "dtype mismatch: %s '%s' is %s but --input '%s' is %s; all inputs must have one dtype",
-                        slot_option(s), c->paths[s], cnd_npy_dtype_name(arrays[s].dtype), c->paths[SLOT_INPUT],
-                        cnd_npy_dtype_name(arrays[SLOT_INPUT].dtype));
+            return cnd_cli_fail(CND_EXIT_DATA,
+                                "dtype mismatch: %s '%s' is %s but --input '%s' is %s; all inputs must have one dtype",
+                                slot_option(s), c->paths[s], cnd_npy_dtype_name(arrays[s].dtype), c->paths[SLOT_INPUT],
+                                cnd_npy_dtype_name(arrays[SLOT_INPUT].dtype));
     }
     return 0;
 }
@@ -513,7 +425,7 @@ static int check_input_shapes(const cli *c, const convnd_geometry *g, const cnd_
         int ndim;
         convnd_error err;
         if (convnd_tensor_shape(g, slot_tensor[s], dims, &ndim, NULL, &err) != CONVND_OK)
-            return fail(EXIT_DATA, "%s", err.msg);
+            return cnd_cli_fail(CND_EXIT_DATA, "%s", err.msg);
         int same = ndim == arrays[s].ndim;
         for (int i = 0; same && i < ndim; i++)
             same = dims[i] == arrays[s].shape[i];
@@ -522,9 +434,11 @@ static int check_input_shapes(const cli *c, const convnd_geometry *g, const cnd_
             cnd_npy_format_shape(got, sizeof got, arrays[s].ndim, arrays[s].shape);
             cnd_npy_format_shape(want, sizeof want, ndim, dims);
             if (s == SLOT_BIAS)
-                return fail(EXIT_DATA, "--bias '%s' has shape %s but must be (C_out,) = %s", c->paths[s], got, want);
-            return fail(EXIT_DATA, "%s '%s' has shape %s but the output of this input and geometry has shape %s",
-                        slot_option(s), c->paths[s], got, want);
+                return cnd_cli_fail(CND_EXIT_DATA, "--bias '%s' has shape %s but must be (C_out,) = %s", c->paths[s],
+                                    got, want);
+            return cnd_cli_fail(CND_EXIT_DATA,
+                                "%s '%s' has shape %s but the output of this input and geometry has shape %s",
+                                slot_option(s), c->paths[s], got, want);
         }
     }
     return 0;
@@ -540,12 +454,12 @@ static int allocate_outputs(const cli *c, const convnd_geometry *g, output_file 
             continue;
         convnd_error err;
         if (convnd_tensor_shape(g, slot_tensor[s], o->shape, &o->ndim, &o->count, &err) != CONVND_OK)
-            return fail(EXIT_DATA, "%s", err.msg);
+            return cnd_cli_fail(CND_EXIT_DATA, "%s", err.msg);
         if (o->count > SIZE_MAX / elem)
-            return fail(EXIT_DATA, "%s: the output is too large", o->path);
+            return cnd_cli_fail(CND_EXIT_DATA, "%s: the output is too large", o->path);
         o->data = malloc(o->count > 0 ? o->count * elem : 1);
         if (o->data == NULL)
-            return fail(EXIT_DATA, "out of memory for %s (%zu elements)", slot_option(s), o->count);
+            return cnd_cli_fail(CND_EXIT_DATA, "out of memory for %s (%zu elements)", slot_option(s), o->count);
     }
     return 0;
 }
@@ -562,17 +476,16 @@ static int compute(const cli *c, const convnd_geometry *g, const cnd_npy *arrays
         st = convnd_backward(g, c->ga.engine, x, w, arrays[SLOT_GRAD_OUTPUT].data, outs[SLOT_GRAD_INPUT].data,
                              outs[SLOT_GRAD_WEIGHT].data, outs[SLOT_GRAD_BIAS].data, &err);
     if (st != CONVND_OK)
-        return fail(EXIT_DATA, "%s failed: %s", c->name, err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "%s failed: %s", c->name, err.msg);
     return 0;
 }
 
 static int run_file_command(cli *c, int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_command_help(stdout, c->command);
-            return 0;
-        }
+    if (cnd_cli_wants_help(argc, argv)) {
+        print_command_help(stdout, c->command);
+        return 0;
+    }
     int rc = parse_command_line(c, argc, argv);
     if (rc == 0)
         rc = check_required(c);
@@ -591,7 +504,7 @@ static int run_file_command(cli *c, int argc, char **argv)
     if (rc == 0 && cnd_geometry_from_shapes(&c->ga, arrays[SLOT_INPUT].dtype, arrays[SLOT_INPUT].ndim,
                                             arrays[SLOT_INPUT].shape, arrays[SLOT_WEIGHT].ndim,
                                             arrays[SLOT_WEIGHT].shape, &g, msg, sizeof msg) != 0)
-        rc = fail(EXIT_DATA, "%s", msg);
+        rc = cnd_cli_fail(CND_EXIT_DATA, "%s", msg);
     if (rc == 0)
         rc = check_input_shapes(c, &g, arrays);
     if (rc == 0)
@@ -681,7 +594,7 @@ static int demo_geometries(convnd_geometry *g, convnd_geometry *gt)
     convnd_error err;
     int64_t out_size[CONVND_MAX_RANK];
     if (convnd_geometry_init(g, 2, &err) != CONVND_OK)
-        return fail(EXIT_DATA, "demo: %s", err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "demo: %s", err.msg);
     g->dtype = CONVND_FLOAT64;
     g->batch = 2;
     g->in_channels = 3;
@@ -693,7 +606,7 @@ static int demo_geometries(convnd_geometry *g, convnd_geometry *gt)
         g->pad_lo[a] = g->pad_hi[a] = 1;
     }
     if (convnd_output_size(g, out_size, &err) != CONVND_OK)
-        return fail(EXIT_DATA, "demo: %s", err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "demo: %s", err.msg);
     *gt = *g;
     gt->transposed = 1;
     gt->in_channels = g->out_channels;
@@ -705,7 +618,7 @@ static int demo_geometries(convnd_geometry *g, convnd_geometry *gt)
         gt->output_padding[a] = in_size[a] - natural;
     }
     if (convnd_geometry_check(gt, &err) != CONVND_OK)
-        return fail(EXIT_DATA, "demo: transposed geometry: %s", err.msg);
+        return cnd_cli_fail(CND_EXIT_DATA, "demo: transposed geometry: %s", err.msg);
     return 0;
 }
 
@@ -723,7 +636,7 @@ static int demo_compute(const convnd_geometry *g, const convnd_geometry *gt, dem
         st = convnd_forward(gt, e, t[D_G].data, t[D_W].data, NULL, t[D_T].data, &err);
     if (st == CONVND_OK) /* and x that of its output, so it can serve as its grad_output */
         st = convnd_backward(gt, e, t[D_G].data, t[D_W].data, t[D_X].data, t[D_TX].data, NULL, NULL, &err);
-    return st == CONVND_OK ? 0 : fail(EXIT_DATA, "demo: %s", err.msg);
+    return st == CONVND_OK ? 0 : cnd_cli_fail(CND_EXIT_DATA, "demo: %s", err.msg);
 }
 
 static void demo_print_array(const demo_array *t, const char *label)
@@ -788,18 +701,17 @@ static int demo_report(const convnd_geometry *gt, const demo_array *t)
     ok &= demo_check_arrays("duality: convT(g; W) = grad_input of the conv", &t[D_T], &t[D_GX]);
     ok &= demo_check_arrays("duality: convT_input_deriv(x) = conv(x; W)", &t[D_TX], &t[D_Y0]);
     printf("\ndemo: %s\n", ok ? "OK" : "FAILED");
-    return ok ? 0 : EXIT_DATA;
+    return ok ? 0 : CND_EXIT_DATA;
 }
 
 static int run_demo(int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_demo_help(stdout);
-            return 0;
-        }
+    if (cnd_cli_wants_help(argc, argv)) {
+        print_demo_help(stdout);
+        return 0;
+    }
     if (argc > 0)
-        return fail(EXIT_USAGE, "demo takes no arguments, got '%s' (see convnd demo --help)", argv[0]);
+        return cnd_cli_fail(CND_EXIT_USAGE, "demo takes no arguments, got '%s' (see convnd demo --help)", argv[0]);
     convnd_geometry g, gt;
     demo_array t[D_COUNT];
     memset(t, 0, sizeof t);
@@ -809,9 +721,9 @@ static int run_demo(int argc, char **argv)
         const struct demo_spec *s = &demo_specs[i];
         if (convnd_tensor_shape(s->transposed ? &gt : &g, s->tensor, t[i].shape, &t[i].ndim, &t[i].count, &err) !=
             CONVND_OK)
-            rc = fail(EXIT_DATA, "demo: %s", err.msg);
+            rc = cnd_cli_fail(CND_EXIT_DATA, "demo: %s", err.msg);
         else if ((t[i].data = calloc(t[i].count, sizeof(double))) == NULL)
-            rc = fail(EXIT_DATA, "demo: out of memory");
+            rc = cnd_cli_fail(CND_EXIT_DATA, "demo: out of memory");
         else if (s->seed != 0)
             demo_fill(t[i].data, t[i].count, s->seed);
     }
@@ -829,7 +741,8 @@ static int run_demo(int argc, char **argv)
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
-        return fail(EXIT_USAGE, "no command given (forward, backward, demo, bench or peak; see convnd --help)");
+        return cnd_cli_fail(CND_EXIT_USAGE,
+                            "no command given (forward, backward, demo, bench or peak; see convnd --help)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         print_main_help(stdout);
@@ -854,8 +767,9 @@ static int dispatch(int argc, char **argv)
         c.command = CMD_BACKWARD;
         c.name = "backward";
     } else {
-        return fail(EXIT_USAGE, "unknown command '%s' (expected forward, backward, demo, bench or peak; see convnd --help)",
-                    cmd);
+        return cnd_cli_fail(CND_EXIT_USAGE,
+                            "unknown command '%s' (expected forward, backward, demo, bench or peak; see convnd --help)",
+                            cmd);
     }
     return run_file_command(&c, argc - 2, argv + 2);
 }
@@ -866,8 +780,8 @@ int main(int argc, char **argv)
     /* Help and the demo go to stdout; a failed write there (a full disk, a closed pipe) is an
      * error too, not a silent success. */
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fail(EXIT_DATA, "cannot write to standard output: %s", strerror(errno));
-        return rc != 0 ? rc : EXIT_DATA;
+        cnd_cli_fail(CND_EXIT_DATA, "cannot write to standard output: %s", strerror(errno));
+        return rc != 0 ? rc : CND_EXIT_DATA;
     }
     return rc;
 }
