@@ -351,19 +351,23 @@ static void CND_FN(pack_dy)(const cnd_fast_plan *fp, const CND_T *y_n, CND_T *dy
     const cnd_runs *r = &fp->fwd.runs;
     const int rank = fp->rank;
     const int64_t wmr = fp->wmr, sp = r->spitch[rank - 2], width = r->size[rank - 1];
+    /* items: (group, row block, run, piece of the run), so every thread has a share */
+    const int64_t piece = 1024, pieces = (r->run + piece - 1) / piece;
     int64_t lo, hi;
-    cnd_partition(fp->p.groups * fp->nob, nt, id, &lo, &hi);
-    for (int64_t item = lo; item < hi; item++) {
+    cnd_partition(fp->p.groups * fp->nob * r->outer * pieces, nt, id, &lo, &hi);
+    for (int64_t it = lo; it < hi; it++) {
+        const int64_t item = it / (r->outer * pieces), o = (it / pieces) % r->outer;
+        const int64_t vlo = (it % pieces) * piece, vhi = vlo + piece < r->run ? vlo + piece : r->run;
         const int64_t grp = item / fp->nob, ob = item % fp->nob;
         const int64_t valid_rows = fp->cyg - ob * wmr < wmr ? fp->cyg - ob * wmr : wmr;
         const CND_T *y0 = y_n + (grp * fp->cyg + ob * wmr) * fp->y_plane;
-        for (int64_t o = 0; o < r->outer; o++) {
+        {
             CND_T *d = dyt + (item * r->outer + o) * r->run * wmr;
             const CND_T *yo = y0 + r->outer_dst[o];
-            for (int64_t v = 0; v < r->run;) {
+            for (int64_t v = vlo; v < vhi;) {
                 int64_t col, doff;
                 const int valid = CND_FN(locate)(r, rank, v, &col, &doff);
-                const int64_t seg = v + (sp - col) < r->run ? sp - col : r->run - v;
+                const int64_t seg = v + (sp - col) < vhi ? sp - col : vhi - v;
                 const int64_t cend = !valid ? col : col + seg < width ? col + seg : width;
                 CND_T *dv = d + (v - col) * wmr;
                 const CND_T *ys = yo + doff;
