@@ -76,7 +76,7 @@ static void CND_FN(store_tile)(const cnd_fast_plan *fp, const cnd_igemm *g, cons
                                int64_t ld, int64_t v0, int64_t len, CND_T *dst_run, const CND_T *bias) {
     const cnd_runs *r = &g->runs;
     const int rank = fp->rank;
-    const int64_t nr = ld, sp = r->spitch[rank - 2], width = r->size[rank - 1], dcol = r->dstep[rank - 1];
+    const int64_t sp = r->spitch[rank - 2], width = r->size[rank - 1], dcol = r->dstep[rank - 1];
     const int64_t vend = v0 + len < r->run ? v0 + len : r->run;
     for (int64_t v = v0; v < vend;) {
         int64_t col, doff;
@@ -84,7 +84,7 @@ static void CND_FN(store_tile)(const cnd_fast_plan *fp, const cnd_igemm *g, cons
         const int64_t seg_end = v + (sp - col) < vend ? v + (sp - col) : vend;
         const int64_t cend = col + (seg_end - v) < width ? col + (seg_end - v) : width;
         for (int64_t m = 0; valid && m < rows; m++) {
-            const CND_T *crow = ctile + m * nr + (v - v0) - col; /* crow[j]: column j of this row */
+            const CND_T *crow = ctile + m * ld + (v - v0) - col; /* crow[j]: column j of this row */
             CND_T *drow = dst_run + m * g->dst_cstride + doff;
             const CND_T b = bias ? bias[m] : (CND_T)0;
             if (bias) {

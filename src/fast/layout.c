@@ -61,7 +61,7 @@ typedef int64_t (*coord_fn)(const cnd_problem *p, int a, int64_t r, int64_t m, c
 
 static convnd_status source_init(const cnd_problem *p, int64_t channels, const int64_t *src_size,
                                  const int64_t *S, const int64_t *M, coord_fn coord, const int64_t *extra,
-                                 int64_t tail, cnd_source *s, convnd_error *err) {
+                                 cnd_source *s, convnd_error *err) {
     const int rank = p->rank;
     memset(s, 0, sizeof *s);
     s->channels = channels;
@@ -99,8 +99,8 @@ static convnd_status source_init(const cnd_problem *p, int64_t channels, const i
         s->hi[r] = hi;
     }
     s->cstride = s->nph * s->pp;
-    s->alias = identity && tail == 0;
-    if (cnd_mul(channels, s->cstride, &s->extent) || cnd_add(s->extent, tail + 2 * CND_MAX_NR, &s->extent))
+    s->alias = identity; /* until a run shorter than a tile reads past the tensor (source_check_alias) */
+    if (cnd_mul(channels, s->cstride, &s->extent) || cnd_add(s->extent, 2 * CND_MAX_NR, &s->extent))
         return cnd_fail(err, CONVND_EOVERFLOW, "the packed copy of a tensor overflows int64");
     return CONVND_OK;
 }
@@ -204,6 +204,13 @@ static convnd_status igemm_blocks(cnd_igemm *g, int rank, const cnd_ukernels *uk
     return CONVND_OK;
 }
 
+/* A gemm tile of a run shorter than nr reads up to nr positions past the run's end: fine in a
+ * packed copy (its extent has a zeroed tail), not in the user's tensor. */
+static void source_check_alias(cnd_source *s, const cnd_igemm *g, int64_t count, const cnd_ukernels *uk) {
+    for (int64_t i = 0; i < count; i++)
+        if (!g[i].cvec && g[i].tiles && g[i].runs.run < uk->nr) s->alias = 0;
+}
+
 /* Forward: rows = Y channels, term t = c*T + k reads Xps[c][rho(k)][q + floor(k*D/S)]. */
 static convnd_status forward_init(cnd_fast_plan *fp, convnd_error *err) {
     const cnd_problem *p = &fp->p;
@@ -305,7 +312,7 @@ static convnd_status backward_data_init(cnd_fast_plan *fp, convnd_error *err) {
     }
     int64_t ones[CND_R];
     for (int a = 0; a < CND_R; a++) ones[a] = 1;
-    st = source_init(p, p->y_channels, p->y_size, ones, E, y_coord, pad, 0, &fp->ysrc, err);
+    st = source_init(p, p->y_channels, p->y_size, ones, E, y_coord, pad, &fp->ysrc, err);
     if (st != CONVND_OK) return st;
     const cnd_source *s = &fp->ysrc;
 
@@ -358,8 +365,7 @@ static convnd_status backward_data_init(cnd_fast_plan *fp, convnd_error *err) {
         a_offset += p->groups * g->panel_rows * g->kc;
     }
     fp->a_bwd = a_offset;
-    for (int64_t i = 0; i < fp->nphases; i++) /* a short run reads past its end: not the user's dY */
-        if (fp->bwd[i].tiles && fp->bwd[i].runs.run < fp->uk->nr) fp->ysrc.alias = 0;
+    source_check_alias(&fp->ysrc, fp->bwd, fp->nphases, fp->uk);
     return CONVND_OK;
 }
 
@@ -444,10 +450,9 @@ convnd_status cnd_fast_plan_create(const cnd_problem *problem, const cnd_ukernel
 
     int64_t M[CND_R];
     for (int a = 0; a < rank; a++) M[a] = p->y_size[a] + (p->kernel[a] - 1) * p->dilation[a] / p->stride[a];
-    int64_t run = (p->y_size[rank - 2] - 1) * M[rank - 1] + p->y_size[rank - 1];
-    convnd_status st = source_init(p, p->x_channels, p->x_size, p->stride, M, x_coord, NULL,
-                                   run < uk->nr ? uk->nr : 0, &fp->xsrc, err);
+    convnd_status st = source_init(p, p->x_channels, p->x_size, p->stride, M, x_coord, NULL, &fp->xsrc, err);
     if (st == CONVND_OK) st = forward_init(fp, err);
+    if (st == CONVND_OK) source_check_alias(&fp->xsrc, &fp->fwd, 1, uk);
     if (st == CONVND_OK) st = backward_data_init(fp, err);
     if (st == CONVND_OK) st = backward_weight_init(fp, err);
     if (st == CONVND_OK) st = workspace_sizes(fp, err);

@@ -10,7 +10,8 @@
  *
  * with W laid out (Y channels, X channels / G, K...). A conv has X = its input, Y = its output;
  * a transposed conv has X = its output, Y = its input (its weight (C_in, C_out/G, K...) is
- * exactly that layout). operation.c does the mapping; an engine implements the three.
+ * exactly that layout). plan.c does the mapping; the reference engine (this contract) and the
+ * fast engine (fast/fast.h) implement the three.
  */
 #ifndef CONVND_PLAN_ENGINE_H
 #define CONVND_PLAN_ENGINE_H
